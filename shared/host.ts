@@ -1,0 +1,88 @@
+import { RestError } from '@azure/data-tables';
+import {
+  app,
+  type HttpFunctionOptions,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+  type ServiceBusQueueFunctionOptions,
+} from '@azure/functions';
+import { getApp } from './app';
+import { presentedKey } from './auth';
+import { ApiError, errorBody } from './errors';
+
+/**
+ * The one module in shared/ that knows the Functions host. Each functions/*.ts file exports its
+ * definitions as data and registers them through `register`, so tests and the local host read
+ * exactly what Azure registers (names, routes, methods, bindings).
+ */
+export type FunctionDefinition =
+  | { name: string; trigger: 'http'; options: HttpFunctionOptions }
+  | { name: string; trigger: 'serviceBusQueue'; options: ServiceBusQueueFunctionOptions };
+
+export function register(definitions: FunctionDefinition[]): FunctionDefinition[] {
+  for (const d of definitions) {
+    if (d.trigger === 'http') app.http(d.name, d.options);
+    else app.serviceBusQueue(d.name, d.options);
+  }
+  return definitions;
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
+}
+
+/** The authenticated tenant of a request (401 JSON via ApiError otherwise). */
+export async function tenantOf(request: HttpRequest): Promise<string> {
+  return getApp().auth.tenantFor(presentedKey(request.headers));
+}
+
+/**
+ * Reads the body, refusing more than `maxBytes` before buffering it: a declared Content-Length
+ * over the limit is refused unread, and a stream that grows past it is cancelled mid-way.
+ */
+export async function readBody(request: HttpRequest, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () => new ApiError(413, 'payload_too_large', `Request body exceeds ${maxBytes} bytes`, { field: '(body)', limit: maxBytes });
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) throw tooLarge();
+  if (!request.body) return Buffer.alloc(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function isStorageOutage(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return (e instanceof RestError && (e.statusCode === undefined || e.statusCode >= 500)) || code === 'ECONNREFUSED' || code === 'ETIMEDOUT';
+}
+
+/**
+ * Turns any failure into the JSON error shape. Refused input is a 4xx the caller can fix; a
+ * storage outage is a 503 to retry (with the same Idempotency-Key); anything else is a logged 500.
+ */
+export function httpHandler(handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      return await handler(request, context);
+    } catch (e) {
+      if (e instanceof ApiError) return json(e.status, errorBody(e));
+      if (isStorageOutage(e)) {
+        getApp().logger.error(`Storage unavailable in ${context.functionName}: ${(e as Error).message}`);
+        return json(503, errorBody(new ApiError(503, 'storage_unavailable', 'Storage is unavailable; retry later')), { 'retry-after': '5' });
+      }
+      getApp().logger.error(`Unhandled error in ${context.functionName}: ${(e as Error).stack ?? e}`);
+      return json(500, errorBody(new ApiError(500, 'internal_error', 'Internal error')));
+    }
+  };
+}
