@@ -1,5 +1,8 @@
 import { Authenticator } from './auth';
 import type { ProcessorDeps } from './batchProcessor';
+import { DeadLetters } from './serviceBus/deadLetters';
+import type { ServiceBusPort } from './serviceBus/port';
+import { QueueDelivery } from './serviceBus/queueDelivery';
 import { createLogger, type Logger, type LogSink } from './log';
 import { settings as loadSettings, type Settings } from './settings';
 import { ApiKeyStore } from './storage/apiKeyStore';
@@ -25,6 +28,8 @@ export interface App {
   delivery: DeliveryDeps;
   direct: DirectDelivery;
   processor: ProcessorDeps;
+  /** Present in Service Bus mode only. */
+  serviceBus?: { port: ServiceBusPort; delivery: QueueDelivery; deadLetters: DeadLetters; secretKey: Buffer };
 }
 
 /** What a test may swap: where logs go, what telemetry records, how host names resolve. */
@@ -32,13 +37,15 @@ export interface AppOverrides {
   logSink?: LogSink;
   telemetry?: Telemetry;
   resolver?: Resolver;
+  /** Tests replace the real Service Bus, which cannot run on build machines, with an in-memory one. */
+  serviceBusPort?: ServiceBusPort;
 }
 
 export function createApp(s: Settings, overrides: AppOverrides = {}): App {
   const logger = createLogger(s.logLevel, overrides.logSink);
   const telemetry = overrides.telemetry ?? noTelemetry;
   const resolver = overrides.resolver ?? systemResolver;
-  const tables = new Tables(s.storageConnection);
+  const tables = new Tables(s.storage);
   const batches = new BatchStore(tables);
   const memories = new MemoryStore(tables);
   const apiKeys = new ApiKeyStore(tables);
@@ -46,6 +53,7 @@ export function createApp(s: Settings, overrides: AppOverrides = {}): App {
   const delivery: DeliveryDeps = { sender: new WebhookSender(urlPolicy, s.webhook.timeoutMs, resolver), batches, logger, telemetry };
   const direct = new DirectDelivery(delivery, s.webhook.maxRetries, s.webhook.retryDelaySeconds, s.webhook.maxRetryDelaySeconds);
   return {
+    serviceBus: s.serviceBus ? serviceBusServices(s, delivery, batches, overrides.serviceBusPort) : undefined,
     settings: s,
     logger,
     telemetry,
@@ -75,6 +83,24 @@ export function createApp(s: Settings, overrides: AppOverrides = {}): App {
         ? { mode: 'service_bus', maxAttempts: s.webhook.serviceBusMaxRetries + 1 }
         : { mode: 'direct', maxAttempts: s.webhook.maxRetries + 1 },
     },
+  };
+}
+
+function serviceBusServices(s: Settings, delivery: DeliveryDeps, batches: BatchStore, override?: ServiceBusPort): App['serviceBus'] {
+  const sb = s.serviceBus as NonNullable<Settings['serviceBus']>;
+  const secretKey = s.webhook.secretEncryptionKey as Buffer;
+  // Required lazily: direct mode never loads the Service Bus SDK, keeping cold starts short.
+  const port = override ?? new (require('./serviceBus/azureServiceBus') as typeof import('./serviceBus/azureServiceBus')).AzureServiceBusPort(sb, sb.queueName);
+  return {
+    port,
+    secretKey,
+    delivery: new QueueDelivery(delivery, port, {
+      secretKey,
+      maxRetries: s.webhook.serviceBusMaxRetries,
+      baseDelaySeconds: s.webhook.retryDelaySeconds,
+      capSeconds: s.webhook.maxRetryDelaySeconds,
+    }),
+    deadLetters: new DeadLetters(port, batches),
   };
 }
 

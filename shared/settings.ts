@@ -30,6 +30,8 @@ const schema = z
   .object({
     AzureWebJobsStorage: optionalText,
     MEMORY_STORAGE_CONNECTION: optionalText,
+    MEMORY_STORAGE_ACCOUNT_NAME: optionalText,
+    AzureWebJobsStorage__accountName: optionalText,
     BATCH_MAX_MEMORIES: int(1, 10_000).default(1000),
     // The Functions host itself refuses bodies over 100 MB.
     BATCH_MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(10 * 1024 * 1024),
@@ -61,11 +63,12 @@ const schema = z
     APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
   })
   .superRefine((s, ctx) => {
-    if (!s.MEMORY_STORAGE_CONNECTION && !s.AzureWebJobsStorage) {
+    if (!s.MEMORY_STORAGE_CONNECTION && !s.AzureWebJobsStorage && !s.MEMORY_STORAGE_ACCOUNT_NAME && !s.AzureWebJobsStorage__accountName) {
       ctx.addIssue({
         code: 'custom',
         path: ['MEMORY_STORAGE_CONNECTION'],
-        message: 'set MEMORY_STORAGE_CONNECTION or AzureWebJobsStorage (UseDevelopmentStorage=true for Azurite)',
+        message:
+          'set MEMORY_STORAGE_CONNECTION or AzureWebJobsStorage (UseDevelopmentStorage=true for Azurite), or MEMORY_STORAGE_ACCOUNT_NAME for managed identity',
       });
     }
     const serviceBus = s.AZURE_SERVICE_BUS_CONNECTION_STRING ?? s.AZURE_SERVICE_BUS_CONNECTION_STRING__fullyQualifiedNamespace;
@@ -87,8 +90,11 @@ const schema = z
 
 export type LogLevelName = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 
+/** A storage connection string (keys, Azurite), or an account reached with managed identity. */
+export type StorageTarget = { connectionString: string } | { accountName: string };
+
 export interface Settings {
-  storageConnection: string;
+  storage: StorageTarget;
   batch: { maxMemories: number; maxBodyBytes: number; writeConcurrency: number };
   memory: { maxContentChars: number; maxMetadataChars: number; maxMetadataDepth: number };
   /** `API_KEYS`: `tenant:sha256hex` pairs, comma-separated. Only hashes, never keys. */
@@ -137,7 +143,10 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   const sbConnectionString = s.AZURE_SERVICE_BUS_CONNECTION_STRING;
   const sbNamespace = s.AZURE_SERVICE_BUS_CONNECTION_STRING__fullyQualifiedNamespace;
   return {
-    storageConnection: (s.MEMORY_STORAGE_CONNECTION ?? s.AzureWebJobsStorage) as string,
+    storage:
+      s.MEMORY_STORAGE_CONNECTION || s.AzureWebJobsStorage
+        ? { connectionString: (s.MEMORY_STORAGE_CONNECTION ?? s.AzureWebJobsStorage) as string }
+        : { accountName: (s.MEMORY_STORAGE_ACCOUNT_NAME ?? s.AzureWebJobsStorage__accountName) as string },
     batch: { maxMemories: s.BATCH_MAX_MEMORIES, maxBodyBytes: s.BATCH_MAX_BODY_BYTES, writeConcurrency: s.STORAGE_WRITE_CONCURRENCY },
     memory: {
       maxContentChars: s.MEMORY_MAX_CONTENT_CHARS,

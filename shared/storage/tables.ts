@@ -1,4 +1,6 @@
 import { RestError, TableClient } from '@azure/data-tables';
+import type { PipelineRequest, SendRequest } from '@azure/core-rest-pipeline';
+import type { StorageTarget } from '../settings';
 
 /**
  * One place that opens Table Storage clients. Every client shares a request counter, so tests and
@@ -8,7 +10,7 @@ export class Tables {
   private readonly clients = new Map<string, Promise<TableClient>>();
   requestCount = 0;
 
-  constructor(private readonly connectionString: string) {}
+  constructor(private readonly target: StorageTarget) {}
 
   /** The client for `name`, creating the table on first use (Azurite starts empty). */
   table(name: string): Promise<TableClient> {
@@ -22,15 +24,22 @@ export class Tables {
   }
 
   private async open(name: string): Promise<TableClient> {
-    const client = TableClient.fromConnectionString(this.connectionString, name, {
-      allowInsecureConnection: isLocalEmulator(this.connectionString),
+    const options = {
       additionalPolicies: [
         {
-          position: 'perCall',
-          policy: { name: 'countRequests', sendRequest: (request, next) => ((this.requestCount += 1), next(request)) },
+          position: 'perCall' as const,
+          policy: { name: 'countRequests', sendRequest: (request: PipelineRequest, next: SendRequest) => ((this.requestCount += 1), next(request)) },
         },
       ],
-    });
+    };
+    let client: TableClient;
+    if ('connectionString' in this.target) {
+      client = TableClient.fromConnectionString(this.target.connectionString, name, { ...options, allowInsecureConnection: isLocalEmulator(this.target.connectionString) });
+    } else {
+      // Managed identity (AZURE_CLIENT_ID picks a user-assigned one); loaded only on this path.
+      const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+      client = new TableClient(`https://${this.target.accountName}.table.core.windows.net`, name, new DefaultAzureCredential(), options);
+    }
     try {
       await client.createTable();
     } catch (e) {

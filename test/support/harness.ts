@@ -6,6 +6,7 @@ import { parseSettings } from '../../shared/settings';
 import { definitions as submit } from '../../functions/submitBatch';
 import { definitions as status } from '../../functions/getBatchStatus';
 import { definitions as memory } from '../../functions/getMemory';
+import { definitions as deadLetters } from '../../functions/deadLetters';
 
 export const KEY_A = 'test-key-tenant-a';
 export const KEY_B = 'test-key-tenant-b';
@@ -27,12 +28,13 @@ export function useApp(env: Record<string, string> = {}, overrides: AppOverrides
   return Object.assign(app, { logs });
 }
 
-export const allDefinitions: FunctionDefinition[] = [...submit, ...status, ...memory];
+export const allDefinitions: FunctionDefinition[] = [...submit, ...status, ...memory, ...deadLetters];
 
 export interface CallResult {
   status: number;
   body: any;
   headers: Record<string, string>;
+  context: InvocationContext;
 }
 
 /** Invokes a registered function's real handler with HttpRequest/InvocationContext, as the host does. */
@@ -52,7 +54,7 @@ export async function call(
   });
   const context = new InvocationContext({ functionName: name, invocationId: 'test' });
   const response = (await definition.options.handler(request, context)) as HttpResponseInit;
-  return { status: response.status ?? 200, body: response.jsonBody, headers: (response.headers ?? {}) as Record<string, string> };
+  return { status: response.status ?? 200, body: response.jsonBody, headers: (response.headers ?? {}) as Record<string, string>, context };
 }
 
 export function submitBatch(body: unknown, headers: Record<string, string> = {}, key = KEY_A): Promise<CallResult> {
