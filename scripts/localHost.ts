@@ -51,7 +51,12 @@ export interface LocalHost {
  * same definitions the app registers with Azure (routes, methods) under /api, and calls their real
  * handlers with HttpRequest and InvocationContext, as the host does.
  */
-export function startLocalHost(definitions: FunctionDefinition[], port: number, hostname = '127.0.0.1'): Promise<LocalHost> {
+export function startLocalHost(
+  definitions: FunctionDefinition[],
+  port: number,
+  hostname = '127.0.0.1',
+  sendOutput?: (queueName: string, value: unknown) => Promise<void>,
+): Promise<LocalHost> {
   const routes = definitions
     .filter((d): d is Route['definition'] => d.trigger === 'http')
     .map(compile)
@@ -82,7 +87,15 @@ export function startLocalHost(definitions: FunctionDefinition[], port: number, 
       });
       const { definition } = match.route;
       const context = new InvocationContext({ invocationId: randomUUID(), functionName: definition.name });
-      send(res, (await definition.options.handler(request, context)) as HttpResponseInit);
+      const response = (await definition.options.handler(request, context)) as HttpResponseInit;
+      // As the host does after a successful invocation: send what was set on Service Bus outputs.
+      for (const binding of definition.options.extraOutputs ?? []) {
+        const value = context.extraOutputs.get(binding);
+        if (value === undefined) continue;
+        if (binding.type !== 'serviceBus' || !sendOutput) throw new Error(`${definition.name}: no local support for output binding ${binding.type}`);
+        await sendOutput(String(binding.queueName), value);
+      }
+      send(res, response);
     } catch (e) {
       console.error(`Local host error: ${(e as Error).stack ?? e}`);
       if (!res.headersSent) send(res, { status: 500, jsonBody: { error: { code: 'internal_error', message: 'Internal error', details: null } } });

@@ -3,6 +3,14 @@ import type { DeadLetteredMessage, LockedDeadLetter, ServiceBusPort } from './po
 
 const RECEIVE_WAIT_MS = 3000;
 
+/** A client from a connection string, or from a namespace with managed identity (AZURE_CLIENT_ID picks a user-assigned one). */
+export function createServiceBusClient(connection: { connectionString?: string; fullyQualifiedNamespace?: string }): ServiceBusClient {
+  if (connection.connectionString) return new ServiceBusClient(connection.connectionString);
+  // Loaded only for identity-based connections.
+  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+  return new ServiceBusClient(connection.fullyQualifiedNamespace as string, new DefaultAzureCredential());
+}
+
 function summary(m: ServiceBusReceivedMessage): DeadLetteredMessage {
   return {
     body: m.body,
@@ -24,12 +32,7 @@ export class AzureServiceBusPort implements ServiceBusPort {
     connection: { connectionString?: string; fullyQualifiedNamespace?: string },
     private readonly queueName: string,
   ) {
-    if (connection.connectionString) this.client = new ServiceBusClient(connection.connectionString);
-    else {
-      // Loaded only for identity-based connections; AZURE_CLIENT_ID selects a user-assigned identity.
-      const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
-      this.client = new ServiceBusClient(connection.fullyQualifiedNamespace as string, new DefaultAzureCredential());
-    }
+    this.client = createServiceBusClient(connection);
   }
 
   /** One sender (one AMQP link) per process, opened on first use. */
