@@ -43,7 +43,11 @@ export interface AppOverrides {
 
 export function createApp(s: Settings, overrides: AppOverrides = {}): App {
   const logger = createLogger(s.logLevel, overrides.logSink);
-  const telemetry = overrides.telemetry ?? noTelemetry;
+  const telemetry =
+    overrides.telemetry ??
+    (s.appInsights
+      ? (require('./appInsights') as typeof import('./appInsights')).appInsightsTelemetry(s.appInsights.connectionString, s.appInsights.authentication)
+      : noTelemetry);
   const resolver = overrides.resolver ?? systemResolver;
   const tables = new Tables(s.storage);
   const batches = new BatchStore(tables);

@@ -61,6 +61,7 @@ const schema = z
       })
       .default('INFO'),
     APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
   })
   .superRefine((s, ctx) => {
     if (!s.MEMORY_STORAGE_CONNECTION && !s.AzureWebJobsStorage && !s.MEMORY_STORAGE_ACCOUNT_NAME && !s.AzureWebJobsStorage__accountName) {
@@ -112,7 +113,7 @@ export interface Settings {
   /** Set when Service Bus delivery is on (connection string or identity-based namespace). */
   serviceBus?: { connectionSetting: 'AZURE_SERVICE_BUS_CONNECTION_STRING'; connectionString?: string; fullyQualifiedNamespace?: string; queueName: string };
   logLevel: number;
-  appInsightsConnectionString?: string;
+  appInsights?: { connectionString: string; authentication?: string };
 }
 
 export class SettingsError extends Error {}
@@ -174,7 +175,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
           }
         : undefined,
     logLevel: logLevels[s.LOG_LEVEL as keyof typeof logLevels],
-    appInsightsConnectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    appInsights: s.APPLICATIONINSIGHTS_CONNECTION_STRING
+      ? { connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING, authentication: s.APPLICATIONINSIGHTS_AUTHENTICATION_STRING }
+      : undefined,
   };
 }
 

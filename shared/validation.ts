@@ -92,21 +92,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function optionalId(item: Record<string, unknown>, field: string): string | undefined | Error {
-  const value = item[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > 256) return new Error(`Invalid ${field}`);
-  return value;
-}
-
-/** Depth of a JSON value, stopping early once past the limit so hostile nesting stays cheap. */
+/** Depth of a JSON value, stopping once past the limit so hostile nesting stays cheap. */
 function depthExceeds(value: unknown, limit: number, depth = 1): boolean {
   if (depth > limit) return true;
-  if (Array.isArray(value)) return value.some((v) => typeof v === 'object' && v !== null && depthExceeds(v, limit, depth + 1));
-  if (isPlainObject(value)) {
-    return Object.values(value).some((v) => typeof v === 'object' && v !== null && depthExceeds(v, limit, depth + 1));
-  }
-  return false;
+  const children = Array.isArray(value) ? value : isPlainObject(value) ? Object.values(value) : [];
+  return children.some((v) => typeof v === 'object' && v !== null && depthExceeds(v, limit, depth + 1));
 }
 
 function hasIllFormedString(value: unknown): boolean {
@@ -116,40 +106,64 @@ function hasIllFormedString(value: unknown): boolean {
   return false;
 }
 
+const MISSING_CONTENT = 'Missing content';
+const optionalId = (field: string) => z.string({ error: `Invalid ${field}` }).max(256, `Invalid ${field}`).nullish();
+
+/**
+ * One memory item. Each rule's message is the per-item error a client sees (the seed's wording
+ * where it has one); the first failing rule, in field order, names the item's error. The same
+ * schema generates the item in openapi.json. Unknown fields (Papr's graph and policy options)
+ * are allowed and ignored.
+ */
+export function memoryItemSchema(limits: ValidationLimits) {
+  return z.object(
+    {
+      content: z
+        .string({ error: MISSING_CONTENT })
+        .max(limits.maxContentChars, 'Content size exceeds limit')
+        .refine((c) => c.trim() !== '', MISSING_CONTENT)
+        .refine((c) => c.isWellFormed(), 'Content is not valid Unicode'),
+      type: z.enum(MEMORY_TYPES, { error: 'Invalid memory type' }).nullish().describe('Defaults to text'),
+      metadata: z
+        .record(z.string(), z.unknown(), { error: 'Invalid metadata: must be an object' })
+        .superRefine((metadata, ctx) => {
+          if (depthExceeds(metadata, limits.maxMetadataDepth)) ctx.addIssue({ code: 'custom', message: 'Metadata depth exceeds limit' });
+          else if (hasIllFormedString(metadata)) ctx.addIssue({ code: 'custom', message: 'Metadata is not valid Unicode' });
+          else if (JSON.stringify(metadata).length > limits.maxMetadataChars) ctx.addIssue({ code: 'custom', message: 'Metadata size exceeds limit' });
+        })
+        .nullish()
+        .describe('JSON object, e.g. { "topics": "product, planning" } or { "topics": ["product"], "customMetadata": {...} }'),
+      context: z
+        .array(z.object({ role: z.enum(['user', 'assistant'], { error: 'Invalid context' }), content: z.string({ error: 'Invalid context' }) }, { error: 'Invalid context' }), {
+          error: 'Invalid context',
+        })
+        .refine((c) => !hasIllFormedString(c), 'Invalid context')
+        .refine((c) => JSON.stringify(c).length <= limits.maxContentChars, 'Context size exceeds limit')
+        .nullish(),
+      external_user_id: optionalId('external_user_id'),
+      user_id: optionalId('user_id'),
+      namespace_id: optionalId('namespace_id'),
+    },
+    { error: 'Memory must be an object' },
+  );
+}
+
+const itemSchemas = new WeakMap<ValidationLimits, ReturnType<typeof memoryItemSchema>>();
+
 /** Item checks: a bad item becomes `{ index, error }` and the rest of the batch goes on. */
 export function validateMemory(raw: unknown, index: number, limits: ValidationLimits): ItemResult {
-  if (!isPlainObject(raw)) return { ok: false, error: 'Memory must be an object' };
-  const { content, type = 'text', metadata, context } = raw;
-  if (typeof content !== 'string' || content.trim() === '') return { ok: false, error: 'Missing content' };
-  if (content.length > limits.maxContentChars) return { ok: false, error: 'Content size exceeds limit' };
-  if (!content.isWellFormed()) return { ok: false, error: 'Content is not valid Unicode' };
-  if (type !== null && !MEMORY_TYPES.includes(type as MemoryType)) return { ok: false, error: 'Invalid memory type' };
-
-  const memory: ValidMemory = { index, content, type: (type ?? 'text') as MemoryType };
-  if (metadata !== undefined && metadata !== null) {
-    if (!isPlainObject(metadata)) return { ok: false, error: 'Invalid metadata: must be an object' };
-    if (depthExceeds(metadata, limits.maxMetadataDepth)) return { ok: false, error: 'Metadata depth exceeds limit' };
-    if (hasIllFormedString(metadata)) return { ok: false, error: 'Metadata is not valid Unicode' };
-    if (JSON.stringify(metadata).length > limits.maxMetadataChars) return { ok: false, error: 'Metadata size exceeds limit' };
-    memory.metadata = metadata as { [key: string]: JsonValue };
-  }
-  if (context !== undefined && context !== null) {
-    const valid =
-      Array.isArray(context) &&
-      context.every((c) => isPlainObject(c) && (c.role === 'user' || c.role === 'assistant') && typeof c.content === 'string' && c.content.isWellFormed());
-    if (!valid) return { ok: false, error: 'Invalid context' };
-    if (JSON.stringify(context).length > limits.maxContentChars) return { ok: false, error: 'Context size exceeds limit' };
-    memory.context = context as ValidMemory['context'];
-  }
-  for (const [field, key] of [
-    ['external_user_id', 'externalUserId'],
-    ['user_id', 'userId'],
-    ['namespace_id', 'namespaceId'],
-  ] as const) {
-    const value = optionalId(raw, field);
-    if (value instanceof Error) return { ok: false, error: value.message };
-    if (value !== undefined) memory[key] = value;
-  }
+  let schema = itemSchemas.get(limits);
+  if (!schema) itemSchemas.set(limits, (schema = memoryItemSchema(limits)));
+  const result = schema.safeParse(raw);
+  if (!result.success) return { ok: false, error: result.error.issues[0].message };
+  // Values are taken from the request as sent (zod's copies of records would turn a "__proto__" key into a prototype).
+  const item = raw as Record<string, unknown>;
+  const memory: ValidMemory = { index, content: item.content as string, type: (item.type ?? 'text') as MemoryType };
+  if (isPlainObject(item.metadata)) memory.metadata = item.metadata as ValidMemory['metadata'];
+  if (Array.isArray(item.context)) memory.context = item.context as ValidMemory['context'];
+  if (typeof item.external_user_id === 'string') memory.externalUserId = item.external_user_id;
+  if (typeof item.user_id === 'string') memory.userId = item.user_id;
+  if (typeof item.namespace_id === 'string') memory.namespaceId = item.namespace_id;
   return { ok: true, memory };
 }
 

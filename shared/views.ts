@@ -1,3 +1,4 @@
+import type { BatchResponse, BatchStatusView } from './apiSchemas';
 import type { BatchRecord, BatchStatus } from './storage/batchStore';
 import { reportedErrors } from './webhook/payload';
 
@@ -36,7 +37,7 @@ function batchFields(record: BatchRecord) {
 }
 
 /** A valid Papr `BatchMemoryResponse`, plus this service's batch fields. */
-export function batchResponse(record: BatchRecord) {
+export function batchResponse(record: BatchRecord): BatchResponse {
   const papr = PAPR_STATUS[record.status];
   return {
     batch_id: record.batch_id,
@@ -58,11 +59,13 @@ export function batchResponse(record: BatchRecord) {
 }
 
 /** Progress and per-item outcome, for GET /v1/memory/batch/status/{batch_id}. */
-export function batchStatusView(record: BatchRecord) {
+export function batchStatusView(record: BatchRecord): BatchStatusView {
   const errorsByIndex = new Map(record.errors.map((e) => [e.index, e.error]));
   const ids = record.memory_ids[Symbol.iterator]();
   const items = Array.from({ length: record.total_memories }, (_, index) =>
-    errorsByIndex.has(index) ? { index, status: 'failed', error: errorsByIndex.get(index) } : { index, status: 'stored', memory_id: ids.next().value as string },
+    errorsByIndex.has(index)
+      ? { index, status: 'failed' as const, error: errorsByIndex.get(index) as string }
+      : { index, status: 'stored' as const, memory_id: ids.next().value as string },
   );
   return {
     batch_id: record.batch_id,
