@@ -107,6 +107,22 @@ function hasIllFormedString(value: unknown): boolean {
 }
 
 const MISSING_CONTENT = 'Missing content';
+
+/**
+ * A free-form JSON field (metadata, context), checked on the value exactly as sent: zod's own
+ * record copies would drop a "__proto__" key and with it what sits under it, so depth and size
+ * limits could be bypassed. `shape` is what openapi.json shows for it. Null or absent is fine.
+ */
+function rawChecked(check: (value: unknown) => string | undefined, shape: Record<string, unknown>) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const problem = value === undefined || value === null ? undefined : check(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .meta(shape)
+    .optional();
+}
 const optionalId = (field: string) => z.string({ error: `Invalid ${field}` }).max(256, `Invalid ${field}`).nullish();
 
 /**
@@ -124,22 +140,32 @@ export function memoryItemSchema(limits: ValidationLimits) {
         .refine((c) => c.trim() !== '', MISSING_CONTENT)
         .refine((c) => c.isWellFormed(), 'Content is not valid Unicode'),
       type: z.enum(MEMORY_TYPES, { error: 'Invalid memory type' }).nullish().describe('Defaults to text'),
-      metadata: z
-        .record(z.string(), z.unknown(), { error: 'Invalid metadata: must be an object' })
-        .superRefine((metadata, ctx) => {
-          if (depthExceeds(metadata, limits.maxMetadataDepth)) ctx.addIssue({ code: 'custom', message: 'Metadata depth exceeds limit' });
-          else if (hasIllFormedString(metadata)) ctx.addIssue({ code: 'custom', message: 'Metadata is not valid Unicode' });
-          else if (JSON.stringify(metadata).length > limits.maxMetadataChars) ctx.addIssue({ code: 'custom', message: 'Metadata size exceeds limit' });
-        })
-        .nullish()
-        .describe('JSON object, e.g. { "topics": "product, planning" } or { "topics": ["product"], "customMetadata": {...} }'),
-      context: z
-        .array(z.object({ role: z.enum(['user', 'assistant'], { error: 'Invalid context' }), content: z.string({ error: 'Invalid context' }) }, { error: 'Invalid context' }), {
-          error: 'Invalid context',
-        })
-        .refine((c) => !hasIllFormedString(c), 'Invalid context')
-        .refine((c) => JSON.stringify(c).length <= limits.maxContentChars, 'Context size exceeds limit')
-        .nullish(),
+      metadata: rawChecked(
+        (metadata) => {
+          if (!isPlainObject(metadata)) return 'Invalid metadata: must be an object';
+          if (depthExceeds(metadata, limits.maxMetadataDepth)) return 'Metadata depth exceeds limit';
+          if (hasIllFormedString(metadata)) return 'Metadata is not valid Unicode';
+          if (JSON.stringify(metadata).length > limits.maxMetadataChars) return 'Metadata size exceeds limit';
+          return undefined;
+        },
+        {
+          type: 'object',
+          additionalProperties: true,
+          description: 'JSON object, e.g. { "topics": "product, planning" } or { "topics": ["product"], "customMetadata": {...} }',
+        },
+      ),
+      context: rawChecked(
+        (context) => {
+          const valid = Array.isArray(context) && context.every((c) => isPlainObject(c) && (c.role === 'user' || c.role === 'assistant') && typeof c.content === 'string');
+          if (!valid || hasIllFormedString(context)) return 'Invalid context';
+          if (JSON.stringify(context).length > limits.maxContentChars) return 'Context size exceeds limit';
+          return undefined;
+        },
+        {
+          type: 'array',
+          items: { type: 'object', properties: { role: { enum: ['user', 'assistant'] }, content: { type: 'string' } }, required: ['role', 'content'] },
+        },
+      ),
       external_user_id: optionalId('external_user_id'),
       user_id: optionalId('user_id'),
       namespace_id: optionalId('namespace_id'),

@@ -50,6 +50,15 @@ describe('POST /v1/memory/batch against Azurite', () => {
     expect(await app.memories.listBatch('tenant-a', res.body.batch_id)).toHaveLength(2);
   });
 
+  it('applies metadata limits to a "__proto__" key too (found by fuzzing)', async () => {
+    const deepUnderProto = '{"memories":[{"content":"a","metadata":{"__proto__":[[[[[[1]]]]]]}},{"content":"b","metadata":{"__proto__":{"x":1}}}]}';
+    const res = await submitBatch(deepUnderProto);
+    expect(res.status).toBe(207);
+    expect(res.body.errors.map((e: any) => [e.index, e.error])).toEqual([[0, 'Metadata depth exceeds limit']]);
+    expect((await getMemory(res.body.memory_ids[0])).body.metadata).toEqual(JSON.parse('{"__proto__":{"x":1}}'));
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
   it('answers 400 with "All batch items failed" when nothing could be stored', async () => {
     const res = await submitBatch({ memories: [{ content: 'a', type: 'bad' }, { content: '' }] });
     expect(res.status).toBe(400);
