@@ -10,12 +10,17 @@ export interface Captured {
 /** What the receiver does with one request: answer with a status, or misbehave. */
 export type Behaviour = number | 'hang' | 'reset' | { redirect: string; status?: number };
 
+/** A fixed behaviour, or one chosen per request (e.g. at random). */
+export type Fallback = Behaviour | (() => Behaviour);
+
 /**
  * A real webhook receiver on 127.0.0.1. It captures each request's raw body and headers and
  * answers with the next scripted behaviour (then `fallback`).
  */
 export class Receiver {
   readonly requests: Captured[] = [];
+  /** What each request got, in arrival order. */
+  readonly answered: Behaviour[] = [];
   private server!: Server;
   private readonly sockets = new Set<Socket>();
   private waiters: (() => void)[] = [];
@@ -23,8 +28,10 @@ export class Receiver {
 
   constructor(
     private script: Behaviour[] = [],
-    private fallback: Behaviour = 200,
+    private fallback: Fallback = 200,
   ) {}
+
+  private port = 0;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -33,7 +40,8 @@ export class Receiver {
       req.on('end', () => {
         this.requests.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, at: Date.now() });
         this.waiters.forEach((w) => w());
-        const behaviour = this.script.shift() ?? this.fallback;
+        const behaviour = this.script.shift() ?? (typeof this.fallback === 'function' ? this.fallback() : this.fallback);
+        this.answered.push(behaviour);
         if (behaviour === 'hang') return;
         if (behaviour === 'reset') return req.socket.destroy();
         if (typeof behaviour === 'object') return res.writeHead(behaviour.status ?? 301, { location: behaviour.redirect }).end();
@@ -41,12 +49,20 @@ export class Receiver {
       });
     });
     this.server.on('connection', (s) => (this.sockets.add(s), s.on('close', () => this.sockets.delete(s))));
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/webhook`;
+    await new Promise<void>((r) => this.server.listen(this.port, '127.0.0.1', r));
+    this.port = (this.server.address() as { port: number }).port;
+    this.url = `http://127.0.0.1:${this.port}/webhook`;
     return this;
   }
 
-  setScript(script: Behaviour[], fallback: Behaviour = this.fallback): void {
+  /** Goes down (connections refused) for `ms`, then listens again on the same port. */
+  async outage(ms: number): Promise<void> {
+    await this.stop();
+    await new Promise((r) => setTimeout(r, ms));
+    await this.start();
+  }
+
+  setScript(script: Behaviour[], fallback: Fallback = this.fallback): void {
     this.script = script;
     this.fallback = fallback;
   }
