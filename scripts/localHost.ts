@@ -1,10 +1,11 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { FunctionDefinition } from '../shared/host';
 
-/** The host refuses request bodies over 100 MB; so does this one. */
-const HOST_MAX_BODY_BYTES = 100 * 1024 * 1024;
+/** Like the host's limits on slow clients: a request must arrive whole within this time. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 interface Route {
   definition: Extract<FunctionDefinition, { trigger: 'http' }>;
@@ -16,17 +17,6 @@ function compile(definition: Route['definition']): Route {
   const segments = (definition.options.route ?? definition.name).split('/');
   const source = segments.map((s) => (/^\{\w+\}$/.test(s) ? `(?<${s.slice(1, -1)}>[^/]+)` : s.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/');
   return { definition, pattern: new RegExp(`^/api/${source}/?$`, 'i'), literalSegments: segments.filter((s) => !s.startsWith('{')).length };
-}
-
-async function readAll(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > HOST_MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, response: HttpResponseInit): void {
@@ -71,20 +61,16 @@ export function startLocalHost(
         .map((r) => ({ route: r, found: r.pattern.exec(url.pathname) }))
         .find((m) => m.found !== null);
       if (!match) return send(res, { status: 404, jsonBody: { error: { code: 'not_found', message: `No function serves ${method} ${url.pathname}`, details: null } } });
-      const body = method === 'GET' || method === 'HEAD' ? undefined : await readAll(req);
-      if (body === undefined && method !== 'GET' && method !== 'HEAD') {
-        return send(res, { status: 413, jsonBody: { error: { code: 'payload_too_large', message: 'Request body exceeds 100 MB', details: null } } });
-      }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      const hasBody = method !== 'GET' && method !== 'HEAD';
+      // The body stays a stream, as with the host's HTTP streaming (app.setup({ enableHttpStream })):
+      // handlers read what they accept and stop, so an oversized request is never buffered whole.
+      // `nativeRequest` is how @azure/functions builds such a request itself (createStreamRequest).
       const request = new HttpRequest({
-        method,
-        url: url.toString(),
-        headers,
-        query: Object.fromEntries(url.searchParams),
+        nativeRequest: new Request(url, { method, headers, body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined, duplex: 'half' } as RequestInit),
         params: Object.fromEntries(Object.entries(match.found?.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)])),
-        body: body && body.length > 0 ? { bytes: body } : undefined,
-      });
+      } as unknown as ConstructorParameters<typeof HttpRequest>[0]);
       const { definition } = match.route;
       const context = new InvocationContext({ invocationId: randomUUID(), functionName: definition.name });
       const response = (await definition.options.handler(request, context)) as HttpResponseInit;
@@ -102,6 +88,8 @@ export function startLocalHost(
     }
   });
 
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = 10_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, hostname, () => {

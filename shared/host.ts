@@ -20,6 +20,10 @@ export type FunctionDefinition =
   | { name: string; trigger: 'http'; options: HttpFunctionOptions }
   | { name: string; trigger: 'serviceBusQueue'; options: ServiceBusQueueFunctionOptions };
 
+// Request bodies arrive as streams (host 4.28+), so readBody can refuse an oversized body part-way
+// instead of the worker receiving it whole. Must run before the app finishes starting.
+app.setup({ enableHttpStream: true });
+
 export function register(definitions: FunctionDefinition[]): FunctionDefinition[] {
   for (const d of definitions) {
     if (d.trigger === 'http') app.http(d.name, d.options);
