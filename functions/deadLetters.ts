@@ -1,12 +1,11 @@
-import { getApp } from '../shared/app';
 import { ApiError } from '../shared/errors';
-import { httpHandler, json, register } from '../shared/host';
-import { settings } from '../shared/settings';
+import { httpHandler, json, loadApp, register } from '../shared/host';
+import { serviceBusQueue } from '../shared/mode';
 
-const serviceBus = settings().serviceBus;
+const serviceBus = serviceBusQueue();
 
-function deadLetters() {
-  const sb = getApp().serviceBus;
+async function deadLetters() {
+  const sb = (await loadApp()).serviceBus;
   if (!sb) throw new ApiError(404, 'not_found', 'Service Bus delivery is not configured');
   return sb.deadLetters;
 }
@@ -27,7 +26,7 @@ export const definitions = register(
             authLevel: 'admin',
             handler: httpHandler(async (request) => {
               const max = Math.min(Math.max(Number(request.query.get('max') ?? 100) || 100, 1), 500);
-              return json(200, { dead_letters: await deadLetters().list(max) });
+              return json(200, { dead_letters: await (await deadLetters()).list(max) });
             }),
           },
         },
@@ -43,7 +42,7 @@ export const definitions = register(
               const body = (await request.text()).trim();
               const fromBody = body ? (JSON.parse(body) as { batch_id?: unknown }).batch_id : undefined;
               const batchId = request.query.get('batch_id') ?? (typeof fromBody === 'string' ? fromBody : undefined);
-              return json(200, await deadLetters().replay(batchId));
+              return json(200, await (await deadLetters()).replay(batchId));
             }),
           },
         },

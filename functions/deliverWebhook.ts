@@ -1,8 +1,7 @@
-import { getApp } from '../shared/app';
-import { register } from '../shared/host';
-import { settings } from '../shared/settings';
+import { loadApp, register } from '../shared/host';
+import { serviceBusQueue } from '../shared/mode';
 
-const serviceBus = settings().serviceBus;
+const serviceBus = serviceBusQueue();
 
 /**
  * Service Bus mode only: one signed delivery attempt per completion event. Returning completes the
@@ -16,11 +15,11 @@ export const definitions = register(
           name: 'deliverWebhook',
           trigger: 'serviceBusQueue',
           options: {
-            connection: serviceBus.connectionSetting,
+            connection: serviceBus.connection,
             queueName: serviceBus.queueName,
             cardinality: 'one',
             handler: async (message, context) => {
-              const app = getApp();
+              const app = await loadApp();
               // The Node worker lower-cases the first letter of trigger metadata keys.
               const deliveryCount = Number(context.triggerMetadata?.deliveryCount ?? 1);
               await (app.serviceBus as NonNullable<typeof app.serviceBus>).delivery.handle(message, deliveryCount);

@@ -1,6 +1,5 @@
-import { getApp } from '../shared/app';
 import { ApiError } from '../shared/errors';
-import { httpHandler, json, register, tenantOf } from '../shared/host';
+import { httpHandler, json, loadApp, register, tenantOf } from '../shared/host';
 import { batchStatusView } from '../shared/views';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -14,7 +13,7 @@ const handler = httpHandler(async (request) => {
   const batchId = request.params.batch_id ?? '';
   const notFound = new ApiError(404, 'batch_not_found', `No batch ${batchId}`, { field: 'batch_id' });
   if (!UUID.test(batchId)) throw notFound;
-  const record = await getApp().batches.get(tenantId, batchId.toLowerCase());
+  const record = await (await loadApp()).batches.get(tenantId, batchId.toLowerCase());
   const userId = request.query.get('user_id');
   if (!record || (userId !== null && userId !== record.user_id)) throw notFound;
   return json(200, batchStatusView(record));

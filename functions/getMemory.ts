@@ -1,6 +1,5 @@
-import { getApp } from '../shared/app';
 import { ApiError } from '../shared/errors';
-import { httpHandler, json, register, tenantOf } from '../shared/host';
+import { httpHandler, json, loadApp, register, tenantOf } from '../shared/host';
 
 /** GET /api/v1/memory/{memory_id}: one stored memory, visible to its own tenant only. */
 export const definitions = register([
@@ -14,7 +13,7 @@ export const definitions = register([
       handler: httpHandler(async (request) => {
         const tenantId = await tenantOf(request);
         const memoryId = request.params.memory_id ?? '';
-        const memory = /^mem_[0-9A-HJKMNP-TV-Z]{26}$/.test(memoryId) ? await getApp().memories.get(tenantId, memoryId) : undefined;
+        const memory = /^mem_[0-9A-HJKMNP-TV-Z]{26}$/.test(memoryId) ? await (await loadApp()).memories.get(tenantId, memoryId) : undefined;
         if (!memory) throw new ApiError(404, 'memory_not_found', `No memory ${memoryId}`, { field: 'memory_id' });
         return json(200, memory);
       }),

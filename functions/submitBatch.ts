@@ -1,16 +1,18 @@
 import { output } from '@azure/functions';
-import { submitBatch } from '../shared/batchProcessor';
-import { getApp } from '../shared/app';
-import { httpHandler, json, readBody, register, tenantOf } from '../shared/host';
-import { completionEvent } from '../shared/serviceBus/event';
-import { settings } from '../shared/settings';
-import { parseContentType } from '../shared/validation';
+import { httpHandler, json, loadApp, readBody, register, tenantOf } from '../shared/host';
+import { serviceBusQueue } from '../shared/mode';
 import { batchResponse, httpStatusFor } from '../shared/views';
 
-const serviceBus = settings().serviceBus;
-
 /** Service Bus mode: the completion event leaves through the output binding, sent when the function succeeds. */
-export const completionQueue = serviceBus ? output.serviceBusQueue({ queueName: serviceBus.queueName, connection: serviceBus.connectionSetting }) : undefined;
+const queue = serviceBusQueue();
+export const completionQueue = queue ? output.serviceBusQueue(queue) : undefined;
+
+// Imported on first use, not at start-up (cold start): validation and storage pull in zod and the Azure SDK.
+const domain = async () => ({
+  ...(await import('../shared/batchProcessor.js')),
+  ...(await import('../shared/validation.js')),
+  ...(await import('../shared/serviceBus/event.js')),
+});
 
 /** POST /api/v1/memory/batch: validate, store, answer, and hand the notification to delivery. */
 export const definitions = register([
@@ -24,7 +26,7 @@ export const definitions = register([
       authLevel: 'anonymous',
       extraOutputs: completionQueue ? [completionQueue] : [],
       handler: httpHandler(async (request, context) => {
-        const app = getApp();
+        const [app, { parseContentType, submitBatch, completionEvent }] = await Promise.all([loadApp(), domain()]);
         const tenantId = await tenantOf(request);
         parseContentType(request.headers.get('content-type'));
         const body = await readBody(request, app.settings.batch.maxBodyBytes);

@@ -1,4 +1,3 @@
-import { RestError } from '@azure/data-tables';
 import {
   app,
   type HttpFunctionOptions,
@@ -7,9 +6,16 @@ import {
   type InvocationContext,
   type ServiceBusQueueFunctionOptions,
 } from '@azure/functions';
-import { getApp } from './app';
-import { presentedKey } from './auth';
+import type { App } from './app';
 import { ApiError, errorBody } from './errors';
+
+/**
+ * Function modules load this file at start-up, so it stays light: the app (zod, storage, HTTP
+ * client) is imported on first use, not when the host indexes the functions.
+ */
+export async function loadApp(): Promise<App> {
+  return (await import('./app.js')).getApp();
+}
 
 /**
  * The one module in shared/ that knows the Functions host. Each functions/*.ts file exports its
@@ -23,6 +29,9 @@ export type FunctionDefinition =
 // Request bodies arrive as streams (host 4.28+), so readBody can refuse an oversized body part-way
 // instead of the worker receiving it whole. Must run before the app finishes starting.
 app.setup({ enableHttpStream: true });
+
+// Fail fast: the host validates every setting (zod) when the app starts, before any invocation.
+app.hook.appStart(async () => void (await loadApp()));
 
 export function register(definitions: FunctionDefinition[]): FunctionDefinition[] {
   for (const d of definitions) {
@@ -38,7 +47,8 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 
 /** The authenticated tenant of a request (401 JSON via ApiError otherwise). */
 export async function tenantOf(request: HttpRequest): Promise<string> {
-  return getApp().auth.tenantFor(presentedKey(request.headers));
+  const [{ presentedKey }, app] = await Promise.all([import('./auth.js'), loadApp()]);
+  return app.auth.tenantFor(presentedKey(request.headers));
 }
 
 /**
@@ -66,9 +76,10 @@ export async function readBody(request: HttpRequest, maxBytes: number): Promise<
   return Buffer.concat(chunks, size);
 }
 
+/** An Azure SDK RestError (matched by name: importing the class would load the SDK at start-up). */
 function isStorageOutage(e: unknown): boolean {
-  const code = (e as { code?: string }).code;
-  return (e instanceof RestError && (e.statusCode === undefined || e.statusCode >= 500)) || code === 'ECONNREFUSED' || code === 'ETIMEDOUT';
+  const { name, code, statusCode } = e as { name?: string; code?: string; statusCode?: number };
+  return (name === 'RestError' && (statusCode === undefined || statusCode >= 500)) || code === 'ECONNREFUSED' || code === 'ETIMEDOUT';
 }
 
 /**
@@ -82,10 +93,10 @@ export function httpHandler(handler: (request: HttpRequest, context: InvocationC
     } catch (e) {
       if (e instanceof ApiError) return json(e.status, errorBody(e));
       if (isStorageOutage(e)) {
-        getApp().logger.error(`Storage unavailable in ${context.functionName}: ${(e as Error).message}`);
+        (await loadApp()).logger.error(`Storage unavailable in ${context.functionName}: ${(e as Error).message}`);
         return json(503, errorBody(new ApiError(503, 'storage_unavailable', 'Storage is unavailable; retry later')), { 'retry-after': '5' });
       }
-      getApp().logger.error(`Unhandled error in ${context.functionName}: ${(e as Error).stack ?? e}`);
+      (await loadApp()).logger.error(`Unhandled error in ${context.functionName}: ${(e as Error).stack ?? e}`);
       return json(500, errorBody(new ApiError(500, 'internal_error', 'Internal error')));
     }
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_QUEUE_NAME, SERVICE_BUS_CONNECTION_SETTING } from './mode';
 
 /**
  * Every setting the app reads, parsed once from the environment (app settings in Azure,
@@ -51,7 +52,7 @@ const schema = z
     WEBHOOK_SECRET_ENCRYPTION_KEY: optionalText,
     AZURE_SERVICE_BUS_CONNECTION_STRING: optionalText,
     AZURE_SERVICE_BUS_CONNECTION_STRING__fullyQualifiedNamespace: optionalText,
-    AZURE_SERVICE_BUS_QUEUE_NAME: z.string().trim().min(1).default('batch-notifications'),
+    AZURE_SERVICE_BUS_QUEUE_NAME: z.string().trim().min(1).default(DEFAULT_QUEUE_NAME),
     LOG_LEVEL: z
       .string()
       .trim()
@@ -111,7 +112,7 @@ export interface Settings {
     secretEncryptionKey?: Buffer;
   };
   /** Set when Service Bus delivery is on (connection string or identity-based namespace). */
-  serviceBus?: { connectionSetting: 'AZURE_SERVICE_BUS_CONNECTION_STRING'; connectionString?: string; fullyQualifiedNamespace?: string; queueName: string };
+  serviceBus?: { connectionSetting: typeof SERVICE_BUS_CONNECTION_SETTING; connectionString?: string; fullyQualifiedNamespace?: string; queueName: string };
   logLevel: number;
   appInsights?: { connectionString: string; authentication?: string };
 }
@@ -168,7 +169,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     serviceBus:
       sbConnectionString || sbNamespace
         ? {
-            connectionSetting: 'AZURE_SERVICE_BUS_CONNECTION_STRING',
+            connectionSetting: SERVICE_BUS_CONNECTION_SETTING,
             connectionString: sbConnectionString,
             fullyQualifiedNamespace: sbNamespace,
             queueName: s.AZURE_SERVICE_BUS_QUEUE_NAME,

@@ -12,10 +12,10 @@ export function standardWebhooksKey(secret: string): Buffer {
 }
 
 /**
- * Headers for one delivery attempt. `body` is the exact byte string sent: both signatures are
- * computed over it, never over a re-serialisation.
+ * Headers for one delivery attempt. `body` holds the exact bytes sent: both signatures are
+ * computed over them, never over a re-serialisation.
  */
-export function webhookHeaders(body: string, webhookId: string, secret: string | undefined, now: Date): Record<string, string> {
+export function webhookHeaders(body: Buffer, webhookId: string, secret: string | undefined, now: Date): Record<string, string> {
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -27,8 +27,8 @@ export function webhookHeaders(body: string, webhookId: string, secret: string |
   };
   if (secret) {
     headers['x-webhook-secret'] = secret;
-    headers['x-webhook-signature'] = `sha256=${createHmac('sha256', Buffer.from(secret, 'utf8')).update(body, 'utf8').digest('hex')}`;
-    const standard = createHmac('sha256', standardWebhooksKey(secret)).update(`${webhookId}.${timestamp}.${body}`, 'utf8').digest('base64');
+    headers['x-webhook-signature'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    const standard = createHmac('sha256', standardWebhooksKey(secret)).update(`${webhookId}.${timestamp}.`).update(body).digest('base64');
     headers['webhook-signature'] = `v1,${standard}`;
   }
   return headers;
