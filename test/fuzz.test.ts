@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type RunningAzurite } from '../scripts/azurite';
 import { memoryId } from '../shared/ids';
 import { call, KEY_A, useApp } from './support/harness';
 
@@ -122,15 +123,20 @@ const bodies: fc.Arbitrary<string | Uint8Array> = fc.oneof(
 
 describe('fuzzing POST /v1/memory/batch', () => {
   let app: ReturnType<typeof useApp>;
-  beforeAll(() => {
+  let azurite: RunningAzurite;
+  // Its own Azurite: ten thousand batches would slow the shared one for every other test file.
+  beforeAll(async () => {
+    azurite = await startAzurite();
     app = useApp({
+      AzureWebJobsStorage: azurite.connectionString,
       MEMORY_MAX_CONTENT_CHARS: String(LIMITS.maxContentChars),
       MEMORY_MAX_METADATA_CHARS: String(LIMITS.maxMetadataChars),
       MEMORY_MAX_METADATA_DEPTH: String(LIMITS.maxMetadataDepth),
       BATCH_MAX_MEMORIES: String(LIMITS.maxMemories),
       BATCH_MAX_BODY_BYTES: String(LIMITS.maxBodyBytes),
     });
-  });
+  }, 60_000);
+  afterAll(() => azurite.stop());
 
   it(`answers ${RUNS} generated bodies with 2xx or a JSON 4xx, storing exactly the valid items`, async () => {
     const counts: Record<string, number> = {};

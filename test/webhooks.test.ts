@@ -10,10 +10,17 @@ import { Receiver } from './support/receiver';
 
 const SECRET = 'your-secret-key';
 
+/** Runs the guide's verify_webhook_signature (kept verbatim in examples/webhook_example.py) with python3. */
 function seedVerifies(body: string, signature: string, secret: string): boolean {
   const file = join(mkdtempSync(join(tmpdir(), 'wh-')), 'body.json');
   writeFileSync(file, body, 'utf8');
-  return execFileSync('python3', [join(__dirname, 'support/seed_verify.py'), file, signature, secret], { encoding: 'utf8' }).trim() === 'True';
+  const script = [
+    'import sys',
+    `sys.path.insert(0, ${JSON.stringify(join(__dirname, '..', 'examples'))})`,
+    'from webhook_example import verify_webhook_signature',
+    'print(verify_webhook_signature(open(sys.argv[1], encoding="utf-8").read(), sys.argv[2], sys.argv[3]))',
+  ].join('\n');
+  return execFileSync('python3', ['-c', script, file, signature, secret], { encoding: 'utf8' }).trim() === 'True';
 }
 
 describe('signed completion webhooks, direct delivery to a real receiver', () => {
