@@ -8,12 +8,8 @@ export interface Logger {
   error(message: string): void;
 }
 
-export interface LogSink {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+/** Where log lines go: the console (which the Functions host collects) or a test's capture. */
+export type LogSink = Logger;
 
 /** Filters by LOG_LEVEL before the sink, so DEBUG detail costs nothing when it is off. */
 export function createLogger(minLevel: number, sink: LogSink = console): Logger {

@@ -90,8 +90,6 @@ const schema = z
     }
   });
 
-export type LogLevelName = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
-
 /** A storage connection string (keys, Azurite), or an account reached with managed identity. */
 export type StorageTarget = { connectionString: string } | { accountName: string };
 
@@ -190,10 +188,4 @@ let cached: Settings | undefined;
 export function settings(): Settings {
   cached ??= parseSettings(process.env);
   return cached;
-}
-
-/** Tests change process.env between scenarios; this forgets the parsed copy. */
-export function reloadSettings(): Settings {
-  cached = undefined;
-  return settings();
 }
