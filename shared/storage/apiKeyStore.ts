@@ -1,5 +1,5 @@
 import { odata } from '@azure/data-tables';
-import { isNotFound, type Tables } from './tables';
+import { findEntity, type Tables } from './tables';
 
 export const API_KEY_TABLE = 'apikeys';
 const PARTITION = 'key';
@@ -24,12 +24,8 @@ export class ApiKeyStore {
 
   async find(keyHash: string): Promise<ApiKeyRecord | undefined> {
     const table = await this.tables.table(API_KEY_TABLE);
-    try {
-      return toRecord(await table.getEntity<Record<string, unknown>>(PARTITION, keyHash));
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+    const entity = await findEntity(table, PARTITION, keyHash);
+    return entity && toRecord(entity);
   }
 
   async list(): Promise<ApiKeyRecord[]> {

@@ -1,6 +1,6 @@
 import { odata } from '@azure/data-tables';
 import type { ItemError } from '../validation';
-import { isConflict, isNotFound, packJson, unpackJson, type Tables } from './tables';
+import { findEntity, isConflict, packJson, unpackJson, type Tables } from './tables';
 
 export const BATCH_TABLE = 'batches';
 
@@ -93,12 +93,8 @@ export class BatchStore {
 
   async get(tenantId: string, batchId: string): Promise<BatchRecord | undefined> {
     const table = await this.tables.table(BATCH_TABLE);
-    try {
-      return fromEntity(await table.getEntity<Record<string, unknown>>(tenantId, batchId));
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+    const entity = await findEntity(table, tenantId, batchId);
+    return entity && fromEntity(entity);
   }
 
   /** Every batch of a tenant (tools and tests; the API reads single batches). */
@@ -118,13 +114,8 @@ export class BatchStore {
   async updateDelivery(tenantId: string, batchId: string, change: (delivery: WebhookDelivery) => WebhookDelivery): Promise<WebhookDelivery | undefined> {
     const table = await this.tables.table(BATCH_TABLE);
     for (let tries = 0; tries < 10; tries += 1) {
-      let entity;
-      try {
-        entity = await table.getEntity<Record<string, unknown>>(tenantId, batchId);
-      } catch (e) {
-        if (isNotFound(e)) return undefined;
-        throw e;
-      }
+      const entity = await findEntity(table, tenantId, batchId);
+      if (!entity) return undefined;
       const current = unpackJson<WebhookDelivery | null>(entity, 'webhook');
       if (!current) return undefined;
       const next = change(current);

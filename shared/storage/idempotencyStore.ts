@@ -1,4 +1,4 @@
-import { isConflict, isNotFound, type Tables } from './tables';
+import { findEntity, isConflict, type Tables } from './tables';
 
 export const IDEMPOTENCY_TABLE = 'idempotencykeys';
 
@@ -21,13 +21,10 @@ export class IdempotencyStore {
     } catch (e) {
       if (!isConflict(e)) throw e;
     }
-    try {
-      const existing = await table.getEntity<IdempotencyClaim>(tenantId, keyHash);
-      return { batchId: existing.batchId, requestHash: existing.requestHash, claimedAt: existing.claimedAt };
-    } catch (e) {
-      if (isNotFound(e)) return this.claim(tenantId, keyHash, claim);
-      throw e;
-    }
+    const existing = await findEntity<IdempotencyClaim>(table, tenantId, keyHash);
+    // Gone between the two calls (deleted by hand): claim again.
+    if (!existing) return this.claim(tenantId, keyHash, claim);
+    return { batchId: existing.batchId, requestHash: existing.requestHash, claimedAt: existing.claimedAt };
   }
 
   /** Takes over a claim whose request died before it finished (same batch id, fresh time). */

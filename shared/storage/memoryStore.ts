@@ -1,6 +1,6 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { ItemError, ValidMemory } from '../validation';
-import { isNotFound, type Tables } from './tables';
+import { findEntity, type Tables } from './tables';
 
 export const MEMORY_TABLE = 'memories';
 
@@ -118,12 +118,8 @@ export class MemoryStore {
 
   async get(tenantId: string, memoryId: string): Promise<StoredMemory | undefined> {
     const table = await this.tables.table(MEMORY_TABLE);
-    try {
-      return fromEntity(await table.getEntity<Record<string, unknown>>(tenantId, memoryId));
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+    const entity = await findEntity(table, tenantId, memoryId);
+    return entity && fromEntity(entity);
   }
 
   /** Every memory of a tenant's batch (a partition scan filtered by batch id), for tests and tools. */

@@ -53,8 +53,18 @@ function isLocalEmulator(connectionString: string): boolean {
   return /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|=http:\/\/(127\.0\.0\.1|localhost)/i.test(connectionString);
 }
 
-export function isNotFound(e: unknown): boolean {
+function isNotFound(e: unknown): boolean {
   return e instanceof RestError && e.statusCode === 404;
+}
+
+/** A point read that answers undefined for a missing entity instead of throwing. */
+export async function findEntity<T extends object = Record<string, unknown>>(table: TableClient, partitionKey: string, rowKey: string) {
+  try {
+    return await table.getEntity<T>(partitionKey, rowKey);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
 }
 
 export function isConflict(e: unknown): boolean {
