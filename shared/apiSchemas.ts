@@ -22,6 +22,7 @@ export const webhookStateSchema = z
     state: z.enum(['pending', 'retrying', 'delivered', 'failed']),
     max_attempts: z.number().int(),
     attempts: z.array(deliveryAttempt),
+    previous_attempts: z.array(deliveryAttempt).optional().describe('Attempts before a dead-letter replay'),
     last_error: z.string().nullable(),
     next_attempt_at: z.string().nullable(),
     updated_at: z.string(),

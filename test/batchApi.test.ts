@@ -116,6 +116,29 @@ describe('POST /v1/memory/batch against Azurite', () => {
     expect(other.body.error.code).toBe('idempotency_key_reused');
   });
 
+  it('answers 409 while the first request with a key is in flight, and resumes a claim whose request died', async () => {
+    const { createHash } = await import('node:crypto');
+    const { newBatchId } = await import('../shared/ids');
+    const body = JSON.stringify({ memories: [text('resumed')] });
+    const sha = (v: string) => createHash('sha256').update(v).digest('hex');
+    const idempotency = await app.tables.table('idempotencykeys');
+
+    const inFlight = newBatchId();
+    await idempotency.createEntity({ partitionKey: 'tenant-a', rowKey: sha('in-flight'), batchId: inFlight, requestHash: sha(body), claimedAt: new Date().toISOString() });
+    const busy = await submitBatch(body, { 'idempotency-key': 'in-flight' });
+    expect(busy.status).toBe(409);
+    expect(busy.body.error.code).toBe('idempotency_in_progress');
+
+    const died = newBatchId(Date.now() - 11 * 60 * 1000);
+    await idempotency.createEntity({ partitionKey: 'tenant-a', rowKey: sha('died'), batchId: died, requestHash: sha(body), claimedAt: new Date(Date.now() - 11 * 60 * 1000).toISOString() });
+    const resumed = await submitBatch(body, { 'idempotency-key': 'died' });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.batch_id).toBe(died);
+    const again = await submitBatch(body, { 'idempotency-key': 'died' });
+    expect(again.body.batch_id).toBe(died);
+    expect(await app.memories.listBatch('tenant-a', died)).toHaveLength(1);
+  });
+
   it('writes 1,000 memories in entity-group transactions, not 1,000 round trips', async () => {
     const big = useApp({ BATCH_MAX_MEMORIES: '1000', BATCH_MAX_BODY_BYTES: String(10 * 1024 * 1024) });
     await submitBatch({ memories: [text('warm-up')] }); // tables exist before counting

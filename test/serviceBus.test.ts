@@ -157,6 +157,9 @@ describe('Service Bus mode (in-memory Service Bus fake at the SDK boundary)', ()
     await bus.runTrigger(trigger);
     expect(receiver.requests).toHaveLength(1);
     expect(receiver.requests[0].headers['webhook-id']).toBe(`msg_${batchId}`);
-    expect((await getStatus(batchId)).body.webhook.state).toBe('delivered');
+    const webhook = (await getStatus(batchId)).body.webhook;
+    expect(webhook.state).toBe('delivered');
+    expect(webhook.attempts.map((a: any) => [a.attempt, a.status_code])).toEqual([[1, 200]]);
+    expect(webhook.previous_attempts.map((a: any) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

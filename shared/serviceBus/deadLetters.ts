@@ -80,7 +80,15 @@ export class DeadLetters {
         continue;
       }
       await m.complete();
-      await this.batches.updateDelivery(event.tenant_id, event.batch_id, (d) => ({ ...d, state: 'pending', next_attempt_at: null, updated_at: new Date().toISOString() }));
+      // The replayed event counts attempts from 1 again; the earlier round's attempts are kept apart.
+      await this.batches.updateDelivery(event.tenant_id, event.batch_id, (d) => ({
+        ...d,
+        state: 'pending',
+        attempts: [],
+        previous_attempts: [...(d.previous_attempts ?? []), ...d.attempts],
+        next_attempt_at: null,
+        updated_at: new Date().toISOString(),
+      }));
       report.replayed.push(event.batch_id);
     }
     return report;

@@ -25,6 +25,8 @@ export interface WebhookDelivery {
   state: DeliveryState;
   max_attempts: number;
   attempts: DeliveryAttempt[];
+  /** Attempts of earlier rounds, before a dead-letter replay restarted the count. */
+  previous_attempts?: DeliveryAttempt[];
   last_error: string | null;
   next_attempt_at: string | null;
   updated_at: string;
