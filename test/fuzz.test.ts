@@ -111,7 +111,15 @@ const nearValidEnvelope = fc.tuple(validEnvelope, fc.nat(8), anyUnits, metadata)
   return bad;
 });
 
-const bodies: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+/**
+ * Azurite 3.37 cannot parse an entity-group transaction containing U+2028/U+2029 and then fails
+ * every later transaction ("Transaction Overlap!"), which real Table Storage does not do. The
+ * service still stores such items (its per-entity fallback; test/emulatorQuirks.test.ts), but each
+ * later batch would wait out the SDK's retries, so the fuzz keeps those two characters out.
+ */
+const withoutLineSeparators = (body: string) => body.replace(/[\u2028\u2029]/g, ' ');
+
+const anyBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   { weight: 5, arbitrary: validEnvelope.map((b) => JSON.stringify(b)) },
   { weight: 3, arbitrary: nearValidEnvelope.map((b) => JSON.stringify(b)) },
   { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null') },
@@ -120,6 +128,7 @@ const bodies: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 100, max: 20_000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
 );
+const bodies = anyBody.map((b) => (typeof b === 'string' ? withoutLineSeparators(b) : b));
 
 describe('fuzzing POST /v1/memory/batch', () => {
   let app: ReturnType<typeof useApp>;
@@ -140,6 +149,7 @@ describe('fuzzing POST /v1/memory/batch', () => {
 
   it(`answers ${RUNS} generated bodies with 2xx or a JSON 4xx, storing exactly the valid items`, async () => {
     const counts: Record<string, number> = {};
+    console.log(`fuzz: seed ${SEED} (rerun: FUZZ_SEED=${SEED} npx vitest run test/fuzz.test.ts)`);
     try {
       await fc.assert(
         fc.asyncProperty(bodies, async (body) => {
@@ -170,7 +180,8 @@ describe('fuzzing POST /v1/memory/batch', () => {
             expect(stored!.metadata).toEqual(item.metadata ?? null);
           }
         }),
-        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+        // A request that never answers fails the run with its body, instead of the test timing out.
+        { numRuns: RUNS, seed: SEED, endOnFailure: true, timeout: 10_000 },
       );
     } catch (e) {
       throw new Error(`fuzz failed with seed ${SEED} (rerun: FUZZ_SEED=${SEED} npx vitest run test/fuzz.test.ts): ${(e as Error).message}`);
