@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadDefinitions } from '../scripts/localHost';
 
 /**
  * Peak RSS of one process: function modules and the app loaded and a maximum-size batch body
@@ -11,10 +11,7 @@ import { join } from 'node:path';
 async function main(): Promise<void> {
   const submit = process.argv[2] === 'submit';
   process.env.API_KEYS = `bench:${createHash('sha256').update('bench-key').digest('hex')}`;
-  const dir = join(__dirname, '..', 'functions');
-  const definitions = readdirSync(dir)
-    .filter((f) => f.endsWith('.js'))
-    .flatMap((f) => (require(join(dir, f)) as { definitions: { name: string; options: { handler: Function } }[] }).definitions);
+  const definitions = loadDefinitions(join(__dirname, '..', 'functions'));
   (require(join(__dirname, '..', 'shared', 'app')) as typeof import('../shared/app')).getApp();
   const maxBytes = Number(process.env.BATCH_MAX_BODY_BYTES);
   const content = 'm'.repeat(Math.floor(maxBytes / 1000) - 100);

@@ -1,8 +1,12 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { ApiError, errorBody } from '../shared/errors';
 import type { FunctionDefinition } from '../shared/host';
+import { ROOT } from './localSettings';
 
 /** Like the host's limits on slow clients: a request must arrive whole within this time. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -28,6 +32,21 @@ function send(res: ServerResponse, response: HttpResponseInit): void {
   } else if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) body = response.body;
   res.writeHead(response.status ?? 200, Object.fromEntries(headers));
   res.end(body);
+}
+
+/** Requires the compiled function modules (package.json `main`) and collects their definitions. */
+export function loadDefinitions(dir = join(ROOT, 'dist', 'functions')): FunctionDefinition[] {
+  const warn = console.warn;
+  // Outside the host, @azure/functions warns once per registration that it runs in test mode.
+  console.warn = (...args: unknown[]) => (String(args[0]).includes('test mode') ? undefined : warn(...args));
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .sort()
+      .flatMap((f) => (require(join(dir, f)) as { definitions: FunctionDefinition[] }).definitions);
+  } finally {
+    console.warn = warn;
+  }
 }
 
 export interface LocalHost {
@@ -60,7 +79,7 @@ export function startLocalHost(
         .filter((r) => (r.definition.options.methods ?? ['GET', 'POST']).includes(method as never))
         .map((r) => ({ route: r, found: r.pattern.exec(url.pathname) }))
         .find((m) => m.found !== null);
-      if (!match) return send(res, { status: 404, jsonBody: { error: { code: 'not_found', message: `No function serves ${method} ${url.pathname}`, details: null } } });
+      if (!match) return send(res, { status: 404, jsonBody: errorBody(new ApiError(404, 'not_found', `No function serves ${method} ${url.pathname}`)) });
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       const hasBody = method !== 'GET' && method !== 'HEAD';
@@ -84,7 +103,7 @@ export function startLocalHost(
       send(res, response);
     } catch (e) {
       console.error(`Local host error: ${(e as Error).stack ?? e}`);
-      if (!res.headersSent) send(res, { status: 500, jsonBody: { error: { code: 'internal_error', message: 'Internal error', details: null } } });
+      if (!res.headersSent) send(res, { status: 500, jsonBody: errorBody(new ApiError(500, 'internal_error', 'Internal error')) });
     }
   });
 

@@ -1,10 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { FunctionDefinition } from '../shared/host';
+import { readFileSync } from 'node:fs';
 import { startAzurite, isListening, type RunningAzurite } from './azurite';
-import { startLocalHost } from './localHost';
-import { loadLocalSettings, ROOT } from './localSettings';
+import { loadDefinitions, startLocalHost } from './localHost';
+import { loadLocalSettings } from './localSettings';
 import { consumeQueue } from './localQueue';
 
 const AZURITE_PORTS = { blob: 10000, queue: 10001, table: 10002 };
@@ -13,22 +11,6 @@ function funcAvailable(): boolean {
   if (process.env.START_WITH === 'builtin') return false;
   if (process.env.START_WITH === 'func') return true;
   return spawnSync('func', ['--version'], { stdio: 'ignore', shell: process.platform === 'win32' }).status === 0;
-}
-
-/** Requires the compiled function modules (package.json `main`) and collects their definitions. */
-function loadDefinitions(): FunctionDefinition[] {
-  const dir = join(ROOT, 'dist', 'functions');
-  const warn = console.warn;
-  // Outside the host, @azure/functions warns once per registration that it runs in test mode.
-  console.warn = (...args: unknown[]) => (String(args[0]).includes('test mode') ? undefined : warn(...args));
-  try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.js'))
-      .sort()
-      .flatMap((f) => (require(join(dir, f)) as { definitions: FunctionDefinition[] }).definitions);
-  } finally {
-    console.warn = warn;
-  }
 }
 
 async function main(): Promise<void> {

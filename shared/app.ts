@@ -56,8 +56,9 @@ export function createApp(s: Settings, overrides: AppOverrides = {}): App {
   const urlPolicy = { allowHttp: s.webhook.allowHttp, allowPrivateNetworks: s.webhook.allowPrivateNetworks };
   const delivery: DeliveryDeps = { sender: new WebhookSender(urlPolicy, s.webhook.timeoutMs, resolver), batches, logger, telemetry };
   const direct = new DirectDelivery(delivery, s.webhook.maxRetries, s.webhook.retryDelaySeconds, s.webhook.maxRetryDelaySeconds);
+  const serviceBus = s.serviceBus ? serviceBusServices(s, delivery, batches, overrides.serviceBusPort) : undefined;
   return {
-    serviceBus: s.serviceBus ? serviceBusServices(s, delivery, batches, overrides.serviceBusPort) : undefined,
+    serviceBus,
     settings: s,
     logger,
     telemetry,
@@ -83,14 +84,12 @@ export function createApp(s: Settings, overrides: AppOverrides = {}): App {
       idempotency: new IdempotencyStore(tables),
       telemetry,
       logger,
-      delivery: s.serviceBus
-        ? { mode: 'service_bus', maxAttempts: s.webhook.serviceBusMaxRetries + 1 }
-        : { mode: 'direct', maxAttempts: s.webhook.maxRetries + 1 },
+      delivery: serviceBus ? { mode: 'service_bus', maxAttempts: serviceBus.delivery.maxAttempts } : { mode: 'direct', maxAttempts: direct.maxAttempts },
     },
   };
 }
 
-function serviceBusServices(s: Settings, delivery: DeliveryDeps, batches: BatchStore, override?: ServiceBusPort): App['serviceBus'] {
+function serviceBusServices(s: Settings, delivery: DeliveryDeps, batches: BatchStore, override?: ServiceBusPort): NonNullable<App['serviceBus']> {
   const sb = s.serviceBus as NonNullable<Settings['serviceBus']>;
   const secretKey = s.webhook.secretEncryptionKey as Buffer;
   // Required lazily: direct mode never loads the Service Bus SDK, keeping cold starts short.

@@ -10,8 +10,6 @@ export interface QueueDeliveryOptions {
   maxRetries: number;
   baseDelaySeconds: number;
   capSeconds: number;
-  /** Uniform [0, 1) source for jitter; injectable so tests can pin the bounds. */
-  random?: () => number;
 }
 
 /**
@@ -45,7 +43,7 @@ export class QueueDelivery {
       if (done?.error) throw this.exhausted(event, done.error);
     }
 
-    const delay = isLast ? null : retryDelayMs(event.attempt, this.options.baseDelaySeconds, this.options.capSeconds, (this.options.random ?? Math.random)());
+    const delay = isLast ? null : retryDelayMs(event.attempt, this.options.baseDelaySeconds, this.options.capSeconds, Math.random());
     const result = await attemptDelivery(this.deps, job, event.attempt, this.maxAttempts, delay);
     if (result.ok) return;
     if (delay !== null) {
